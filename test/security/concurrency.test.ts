@@ -174,7 +174,9 @@ describe('concurrent control commands over real HTTP', () => {
   });
 
   it(`${CLIENTS} concurrent retry, skip and cancel of one failed target: exactly one of them applies`, async () => {
-    await register('cc-mixed', { executor: { type: 'simulated', latencyMs: 5, failTargets: ['m-1'] }, targets: fleet('m', 2) });
+    // The retried attempt must still be running when the last request of the storm lands: once it has
+    // failed again, a late skip or cancel is a new, valid command on a new failure, not a lost race.
+    await register('cc-mixed', { executor: { type: 'simulated', latencyMs: 3000, failTargets: ['m-1'] }, targets: fleet('m', 2) });
     const id = await submit('cc-mixed', '    onFailure: pause\n');
     await s.waitFor(`/v1/change-orders/${id}`, (b) => b.status === 'FAILURE_PAUSED');
     const names = ['retry', 'skip', 'cancel'];
