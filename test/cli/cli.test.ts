@@ -61,12 +61,36 @@ function detail(id: string, status: keyof typeof ORDER_STATUS, over: Record<stri
   };
 }
 
+/** a two-service order (web: 2 batches, then api: 1 batch) at one moment; a service is [status, currentBatch, batches] */
+type Svc = [string, number, [string, [string, string][]][]];
+function multi(status: keyof typeof ORDER_STATUS, web: Svc, api: Svc, over: Record<string, unknown> = {}) {
+  const service = (serviceId: string, [st, currentBatch, batches]: Svc) => ({
+    serviceId,
+    status: st,
+    currentBatch,
+    batches: batches.map(([bs, tasks], i) => batch(i + 1, bs, tasks.map(([t, ts]) => task(t, ts)))),
+  });
+  return { changeOrderId: 'co-multi', status, statusCode: ORDER_STATUS[status], services: [service('web', web), service('api', api)], ...over };
+}
+const apiReady: Svc = ['READY', 0, [['READY', [['api-1', 'PENDING'], ['api-2', 'PENDING']]]]];
+const webDone: Svc = ['SUCCEEDED', 2, [['SUCCEEDED', [['web-1', 'SUCCEEDED'], ['web-2', 'SUCCEEDED']]], ['SUCCEEDED', [['web-3', 'SUCCEEDED'], ['web-4', 'SUCCEEDED']]]]];
+const webBatch1: Svc = ['RUNNING', 1, [['RUNNING', [['web-1', 'SUCCEEDED'], ['web-2', 'RUNNING']]], ['READY', [['web-3', 'PENDING'], ['web-4', 'PENDING']]]]];
+const webBatch2: Svc = ['RUNNING', 2, [['SUCCEEDED', [['web-1', 'SUCCEEDED'], ['web-2', 'SUCCEEDED']]], ['RUNNING', [['web-3', 'RUNNING'], ['web-4', 'PENDING']]]]];
+
 // watched orders change across successive GETs; the last state repeats
 const SEQUENCES: Record<string, (() => [number, unknown])[]> = {
   'co-wait': [() => [200, detail('co-wait', 'RUNNING')], () => [200, detail('co-wait', 'WAITING_MANUAL')], () => [200, detail('co-wait', 'SUCCEEDED')]],
   'co-wait-json': [() => [200, detail('co-wait-json', 'WAITING_MANUAL')], () => [200, detail('co-wait-json', 'SUCCEEDED')]],
   'co-fail': [() => [200, detail('co-fail', 'RUNNING')], () => [200, detail('co-fail', 'FAILED', { message: 'failures passed maxErrors' })]],
   'co-partial': [() => [200, detail('co-partial', 'PARTIAL')]],
+  'co-multi': [
+    () => [200, multi('RUNNING', webBatch1, apiReady)],
+    // unchanged: no new line
+    () => [200, multi('RUNNING', webBatch1, apiReady)],
+    () => [200, multi('RUNNING', webBatch2, apiReady)],
+    () => [200, multi('RUNNING', webDone, ['RUNNING', 1, [['RUNNING', [['api-1', 'SUCCEEDED'], ['api-2', 'RUNNING']]]]])],
+    () => [200, multi('FAILED', webDone, ['FAILED', 1, [['FAILED', [['api-1', 'SUCCEEDED'], ['api-2', 'FAILED']]]]], { message: 'api-2 failed its health check' })],
+  ],
   'co-flaky': [() => [503, { error: { code: 'Unavailable', message: 'restarting' } }], () => [200, detail('co-flaky', 'SUCCEEDED')]],
 };
 const gets = new Map<string, number>();
@@ -395,6 +419,22 @@ describe.concurrent('changeflow CLI', () => {
     expect(lines[2]).toBe('waiting before batch 2: changeflow continue co-wait --batch 2');
     expect(lines[3]).toMatch(/SUCCEEDED {2}web: batch 2\/2 SUCCEEDED 2\/2 ok$/);
     expect(lines[4]).toBe('co-wait finished SUCCEEDED (2)');
+  });
+
+  it('watch without a terminal: plain lines, one per change, batches advancing per service, then the outcome', async () => {
+    const r = await cli(['watch', 'co-multi', '--interval', '20']);
+    expect(r.code).toBe(3);
+    expect(r.sent).toHaveLength(5);
+    // no progress bars, no cursor movement or colours: the output is a log
+    expect(r.stdout).not.toMatch(/\x1b|█|░/);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(0, -1).map((l) => l.replace(/^\d\d:\d\d:\d\d /, ''))).toEqual([
+      'RUNNING  web: batch 1/2 RUNNING 1/2 ok, 1 running',
+      'RUNNING  web: batch 2/2 RUNNING 0/2 ok, 1 running',
+      'RUNNING  web: batch 2/2 SUCCEEDED 2/2 ok  api: batch 1/1 RUNNING 1/2 ok, 1 running',
+      'FAILED  web: batch 2/2 SUCCEEDED 2/2 ok  api: batch 1/1 FAILED 1/2 ok, 1 failed',
+    ]);
+    expect(lines.at(-1)).toBe('co-multi finished FAILED (3): api-2 failed its health check');
   });
 
   it('watch: FAILED exits 3, PARTIAL (submit --watch) exits 2, --json prints the final order, 5xx is retried', async () => {
