@@ -10,16 +10,45 @@ const SERVICE_KEYS = ['serviceId', 'service', 'application', 'applicationId', 'a
 const GROUP_KEYS = ['scalingGroupId', 'scalingGroup', 'groupId'];
 const INSTANCE_KEYS = ['instanceId', 'instance', 'targetId'];
 
-const values = (d: Record<string, string>, keys: string[]) => keys.map((k) => d[k]).filter((v): v is string => Boolean(v));
+const values = (d: Record<string, string>, keys: string[]) => keys.map((k) => (Object.hasOwn(d, k) ? d[k] : undefined)).filter((v): v is string => Boolean(v));
 
-/** `*` matches any run of characters; everything else literally */
-const glob = (pattern: string, value: string | undefined) =>
-  value !== undefined && new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+/**
+ * `*` matches any run of characters (none included); every other character matches itself. Greedy, and on
+ * a mismatch only the last `*` takes one more character: O(pattern × value) at worst. (A backtracking
+ * RegExp built from the pattern was exponential in the number of stars: one alarm could hang the server.)
+ */
+export function wildcardMatch(pattern: string, value: string): boolean {
+  let p = 0;
+  let v = 0;
+  let star = -1; // the last `*` seen, and where in the value its run of characters ends
+  let runEnd = 0;
+  while (v < value.length) {
+    if (pattern[p] === '*') {
+      star = p++;
+      runEnd = v;
+    } else if (p < pattern.length && pattern[p] === value[v]) {
+      p++;
+      v++;
+    } else if (star >= 0) {
+      p = star + 1;
+      v = ++runEnd;
+    } else {
+      return false;
+    }
+  }
+  while (pattern[p] === '*') p++;
+  return p === pattern.length;
+}
+
+const glob = (pattern: string, value: string | undefined) => value !== undefined && wildcardMatch(pattern, value);
+
+/** an alarm dimension by name: own keys only, so `__proto__` or `constructor` never finds Object.prototype's */
+const dimension = (alarm: AlarmEvent, key: string) => (Object.hasOwn(alarm.dimensions, key) ? alarm.dimensions[key] : undefined);
 
 export function selects(s: AlarmSelector, alarm: AlarmEvent): boolean {
   if (s.name !== undefined && !glob(s.name, alarm.name)) return false;
   if (s.metric !== undefined && !glob(s.metric, alarm.metricName)) return false;
-  for (const [k, v] of Object.entries(s.dimensions ?? {})) if (!glob(v, alarm.dimensions[k])) return false;
+  for (const [k, v] of Object.entries(s.dimensions ?? {})) if (!glob(v, dimension(alarm, k))) return false;
   return true;
 }
 

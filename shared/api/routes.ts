@@ -39,12 +39,31 @@ const bodies = {
 /** the JSON bodies of the control commands, as validated here; the OpenAPI document is generated from them */
 export const commandBodies = bodies;
 
+/**
+ * The body as text, at most `limit` bytes. A declared Content-Length over the limit is refused before a
+ * byte is read; a body without one (chunked) is read as it arrives and refused as soon as it passes the
+ * limit, so an endless upload costs at most `limit` bytes of memory.
+ */
 async function readText(c: Context, limit = MAX_PLAN_BYTES): Promise<string> {
   const declared = Number(c.req.header('content-length') ?? 0);
   if (declared > limit) throw new AppError(413, 'PayloadTooLarge', `the body is ${declared} bytes; the limit is ${limit}`);
-  const buf = await c.req.arrayBuffer();
-  if (buf.byteLength > limit) throw new AppError(413, 'PayloadTooLarge', `the body is ${buf.byteLength} bytes; the limit is ${limit}`);
-  return new TextDecoder().decode(buf);
+  const body = c.req.raw.body;
+  if (!body) return '';
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let read = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    read += value.byteLength;
+    if (read > limit) {
+      // stop reading; the server answers now instead of after the rest of the upload
+      reader.cancel().catch(() => {});
+      throw new AppError(413, 'PayloadTooLarge', `the body is more than ${limit} bytes (stopped reading at ${read}); the limit is ${limit}`);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
 }
 
 async function readJson<S extends z.ZodType>(c: Context, schema: S): Promise<z.output<S>> {

@@ -5,7 +5,7 @@
 // - duplicate keys are an error (YAML would otherwise keep one of them silently);
 // - `__proto__` / `constructor` stay ordinary own keys, which the strict schemas then reject.
 
-import YAML, { isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import YAML, { isMap, isScalar, isSeq, type Document, type YAMLError } from 'yaml';
 import { BODY_PATH, ROOT_PATH, formatPath, isRecord, type Issue } from './issues.ts';
 import { locateJsonError } from './json-error.ts';
 import { describeValue } from './messages.ts';
@@ -91,26 +91,19 @@ function parseYaml(text: string): ParseResult {
 }
 
 function parseYamlText(text: string): ParseResult {
+  // uniqueKeys is off: the library compares each key with every earlier key of its mapping, which is
+  // quadratic (100,000 keys in 1 MiB blocked the event loop for ~90 s). duplicateKeys() below is linear.
   // maxAliasCount is enforced when aliases are expanded (toJS below), not while parsing.
-  const doc = YAML.parseDocument(text, { uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    // The parser turns a stack overflow on absurd nesting into one error per level.
-    if (doc.errors.some((e) => /call stack/i.test(e.message))) return fail(BODY_PATH, 'is nested too deeply to be a plan');
-    const issues: Issue[] = [];
-    for (const err of doc.errors.slice(0, MAX_YAML_ERRORS)) {
-      const pos = err.linePos?.[0] ?? lineCol(text, err.pos[0]);
-      const at = `line ${pos.line}, column ${pos.col}`;
-      const dup = err.code === 'DUPLICATE_KEY' ? findKey(doc, err.pos[0]) : undefined;
-      if (dup) {
-        issues.push({ path: dup.path, message: `duplicate key ${JSON.stringify(dup.key)} at ${at}: each key may appear once` });
-        continue;
-      }
-      // prettyErrors appends " at line L, column C:" and a source excerpt; keep only the sentence.
-      const sentence = err.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
-      const hint = YAML_HINTS[err.code];
-      issues.push({ path: BODY_PATH, message: `is not valid YAML at ${at}: ${sentence}${hint ? ` (${hint})` : ''}` });
-    }
-    return { ok: false, issues };
+  const doc = YAML.parseDocument(text, { uniqueKeys: false, prettyErrors: true });
+  // The parser turns a stack overflow on absurd nesting into one error per level.
+  if (doc.errors.some((e) => /call stack/i.test(e.message))) return fail(BODY_PATH, 'is nested too deeply to be a plan');
+  const dups = duplicateKeys(doc.contents, MAX_YAML_ERRORS);
+  if (doc.errors.length > 0 || dups.length > 0) {
+    const found = [
+      ...doc.errors.map((err) => ({ offset: err.pos[0], issue: () => yamlIssue(text, err) })),
+      ...dups.map((dup) => ({ offset: dup.offset, issue: () => duplicateIssue(text, dup) })),
+    ];
+    return { ok: false, issues: found.sort((a, b) => a.offset - b.offset).slice(0, MAX_YAML_ERRORS).map((f) => f.issue()) };
   }
   keepIdentifiersAsWritten(doc);
   try {
@@ -121,6 +114,60 @@ function parseYamlText(text: string): ParseResult {
     }
     throw e;
   }
+}
+
+function yamlIssue(text: string, err: YAMLError): Issue {
+  const pos = err.linePos?.[0] ?? lineCol(text, err.pos[0]);
+  // prettyErrors appends " at line L, column C:" and a source excerpt; keep only the sentence.
+  const sentence = err.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '');
+  const hint = YAML_HINTS[err.code];
+  return { path: BODY_PATH, message: `is not valid YAML at line ${pos.line}, column ${pos.col}: ${sentence}${hint ? ` (${hint})` : ''}` };
+}
+
+function duplicateIssue(text: string, dup: Duplicate): Issue {
+  const { line, col } = lineCol(text, dup.offset);
+  return { path: dup.path, message: `duplicate key ${JSON.stringify(dup.key)} at line ${line}, column ${col}: each key may appear once` };
+}
+
+/** a key seen twice in one mapping: its text, its document path (`deployPlanItems[0].priority`), its offset */
+type Duplicate = { key: string; path: string; offset: number };
+
+/**
+ * The first `max` keys, in document order, that repeat a key of the same mapping: one Set per mapping, so
+ * linear in the document. Keys compare as the library's uniqueKeys did: scalars by value, anything else
+ * (a collection or an alias as a key) never equal. Aliases are not followed: their anchor is walked once.
+ */
+function duplicateKeys(root: unknown, max: number): Duplicate[] {
+  const found: Duplicate[] = [];
+  const segs: (string | number)[] = [];
+  const walk = (node: unknown): void => {
+    if (isMap(node)) {
+      const seen = new Set<unknown>();
+      for (const pair of node.items) {
+        if (found.length >= max) return;
+        const key: unknown = pair.key;
+        if (!isScalar(key)) {
+          walk(key);
+          walk(pair.value);
+          continue;
+        }
+        const label = String(key.value);
+        if (seen.has(key.value)) found.push({ key: label, path: formatPath([...segs, label]), offset: key.range?.[0] ?? 0 });
+        else seen.add(key.value);
+        segs.push(label);
+        walk(pair.value);
+        segs.pop();
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => {
+        segs.push(i);
+        walk(item);
+        segs.pop();
+      });
+    }
+  };
+  walk(root);
+  return found;
 }
 
 // Ids and versions are labels, not numbers: YAML reads `version: 2.10` as 2.1 and `serviceId: 0111` as 111.
@@ -137,25 +184,6 @@ function keepIdentifiersAsWritten(doc: Document): void {
       }
     },
   });
-}
-
-/** The key node starting at `offset`: its text and document path (`deployPlanItems[0].priority`). */
-function findKey(doc: Document, offset: number): { key: string; path: string } | undefined {
-  let found: { key: string; path: string } | undefined;
-  YAML.visit(doc, {
-    Pair(_, pair, ancestors) {
-      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return;
-      const segs: (string | number)[] = [];
-      const chain = [...ancestors, pair] as unknown[];
-      chain.forEach((node, i) => {
-        if (isPair(node) && isScalar(node.key)) segs.push(String(node.key.value));
-        else if (isSeq(node)) segs.push(node.items.indexOf(chain[i + 1] as Node));
-      });
-      found = { key: String(pair.key.value), path: formatPath(segs) };
-      return YAML.visit.BREAK;
-    },
-  });
-  return found;
 }
 
 /**
