@@ -6,7 +6,7 @@ import type { Draft } from './draft.ts';
 import type { Command, Reply, ReplyError } from './io.ts';
 import { activeGroup, failurePaused, nextBatch, requestRollback } from './progress.ts';
 import { tally } from './tally.ts';
-import { isTerminal, type Actor, type Task } from './types.ts';
+import { isTerminal, type Actor, type ItemHead, type Task } from './types.ts';
 
 const refuse = (d: Draft, error: ReplyError, message: string): void => {
   d.reply = { ok: false, error, message };
@@ -122,12 +122,7 @@ function targetCommand(d: Draft, name: 'retry' | 'skip' | 'cancel', targetId: st
     if (task.status !== 'FAILED' && task.status !== 'CANCELLED') return refuse(d, 'TaskState', `only a FAILED or CANCELLED target can be retried; ${targetId} is ${task.status}`);
     const ih = d.head.items[item];
     if (ih.phase === 'done') return refuse(d, 'TaskState', `service ${serviceIdOf} has finished; submit a new change order for ${targetId}`);
-    if (ih.phase === 'bake' || ih.phase === 'wait' || ih.phase === 'manual') {
-      // a retried target reopens its service's current batch: it runs, and the batch's gates apply again
-      ih.phase = 'tasks';
-      ih.waitUntil = undefined;
-      ih.batchFinishedAt[ih.batch] = null;
-    }
+    reopenBatch(ih);
     next = { ...task, status: 'PENDING', attempt: task.attempt + 1, acked: false, message: 'retry requested', healthy: undefined, finishedAt: undefined };
   } else {
     if (task.status !== 'FAILED' && task.status !== 'PENDING') return refuse(d, 'TaskState', `only a FAILED or PENDING target can be ${name === 'skip' ? 'skipped' : 'cancelled'}; ${targetId} is ${task.status}`);
@@ -138,4 +133,13 @@ function targetCommand(d: Draft, name: 'retry' | 'skip' | 'cancel', targetId: st
   d.putTask(next);
   d.event(actor, `target${name[0].toUpperCase()}${name.slice(1)}`, `${why}: ${targetId} ${task.status} → ${next.status}`, base);
   accept(d, true, `${targetId} is ${next.status}`);
+}
+
+/** a retried target reopens its service's current batch: it runs, and the batch's gates apply again */
+export function reopenBatch(ih: ItemHead): boolean {
+  if (ih.phase !== 'bake' && ih.phase !== 'wait' && ih.phase !== 'manual') return false;
+  ih.phase = 'tasks';
+  ih.waitUntil = undefined;
+  ih.batchFinishedAt[ih.batch] = null;
+  return true;
 }

@@ -1,7 +1,7 @@
 // decide(state, input, now) -> { state, effects }: the whole engine behind one pure function.
 // No I/O, no clock, no randomness: the runtime stores the decision, then carries out its effects.
 
-import { applyCommand } from './commands.ts';
+import { applyCommand, reopenBatch } from './commands.ts';
 import { Draft, type EngineConfig } from './draft.ts';
 import type { Decision, HealthResult, Input, Outcome } from './io.ts';
 import { MAX_FAULTS, progress } from './progress.ts';
@@ -12,6 +12,7 @@ export function decide(state: OrderState, input: Input, now: number, config?: En
   const before = d.head.status;
   // a tick at or after the stored deadline is a sweep: whatever was in flight may have been lost
   const swept = input.type === 'tick' && (input.sweep === true || state.head.dueAt === undefined || now >= state.head.dueAt);
+  reopenRetried(d);
   apply(d, input);
   if (d.reply && !d.reply.ok) return unchanged(state, d);
   progress(d, swept || d.sweep);
@@ -29,6 +30,19 @@ export function decide(state: OrderState, input: Input, now: number, config?: En
     reply: d.reply,
     events: d.events,
   };
+}
+
+/**
+ * A retry stores its PENDING task before the head that reopens the batch; a process that died in between
+ * left a finished batch holding an unfinished task. The rows are the truth: the batch is open again.
+ */
+function reopenRetried(d: Draft): void {
+  if (isTerminal(d.head.status)) return;
+  d.head.items.forEach((ih, item) => {
+    if (ih.phase !== 'bake' && ih.phase !== 'wait' && ih.phase !== 'manual') return;
+    const open = d.storedTasks(item).find((t) => t.batch === ih.batch && (t.status === 'PENDING' || t.status === 'RUNNING'));
+    if (open && reopenBatch(ih)) d.event('system', 'batchReopened', `${open.targetId} is ${open.status} (attempt ${open.attempt}): batch ${ih.batch + 1} runs again`, { serviceId: d.spec.items[item].serviceId, batch: ih.batch + 1, targetId: open.targetId });
+  });
 }
 
 function unchanged(state: OrderState, d: Draft): Decision {
@@ -90,12 +104,15 @@ function applyOutcomes(d: Draft, outcomes: Outcome[]): void {
     // a late or repeated answer about an attempt that is no longer running changes nothing
     if (!t || t.status !== 'RUNNING' || t.attempt !== o.attempt || o.state === 'running') continue;
     const spec = d.spec.items[t.item];
-    const common = { fromVersion: o.fromVersion ?? t.fromVersion, toVersion: o.toVersion ?? t.toVersion, message: o.message, finishedAt: d.now };
+    // an earlier attempt that altered the target keeps counting: its fromVersion is what a rollback restores
+    const prior = t.changed === true;
+    const fromVersion = prior ? (t.fromVersion ?? o.fromVersion) : (o.fromVersion ?? t.fromVersion);
+    const common = { fromVersion, toVersion: o.toVersion ?? t.toVersion, message: o.message, finishedAt: d.now };
     if (o.state === 'succeeded') {
-      d.putTask({ ...t, ...common, status: 'SUCCEEDED', changed: o.changed ?? true });
+      d.putTask({ ...t, ...common, status: 'SUCCEEDED', changed: (o.changed ?? true) || prior });
       if (spec.healthCheck) d.emit({ type: 'checkHealth', key: t.key, attempt: t.attempt });
     } else {
-      d.putTask({ ...t, ...common, status: 'FAILED', changed: o.changed ?? false });
+      d.putTask({ ...t, ...common, status: 'FAILED', changed: (o.changed ?? false) || prior });
       d.event('system', 'targetFailed', o.message ?? 'failed', { serviceId: spec.serviceId, batch: t.batch + 1, targetId: t.targetId });
     }
     if (d.head.faults > 0 && d.head.faults < MAX_FAULTS) d.head.faults = 0;

@@ -12,13 +12,17 @@ import { isTerminal, type Actor, type ItemHead, type RollbackOptions, type Task 
 export const MAX_FAULTS = 5;
 
 export function progress(d: Draft, swept: boolean): void {
+  const sweep = swept;
   let hooksDue = swept;
   const h = d.head;
   // effects that must eventually succeed are emitted when they arise and again on every sweep, so a
   // failing one is retried at the lease's pace rather than in a hot loop
   if (isTerminal(h.status)) {
+    // a finished order still owes its finalizers, and the linked rollback it asked for (which takes its locks)
+    const rollbackOwed = h.rolledBackBy !== undefined && !h.rollbackCreated;
     if (h.finalizedAt === undefined && hooksDue) d.emit({ type: 'finalize' });
-    h.dueAt = h.finalizedAt === undefined ? standingDeadline(d) : undefined;
+    if (rollbackOwed && hooksDue) emitCreateRollback(d);
+    h.dueAt = h.finalizedAt === undefined || rollbackOwed ? standingDeadline(d) : undefined;
     return;
   }
   if (h.rolledBackBy && !h.rollbackCreated && hooksDue) emitCreateRollback(d);
@@ -66,7 +70,7 @@ export function progress(d: Draft, swept: boolean): void {
     return finish(d, h.intent?.kind === 'abort' ? 'STOPPED' : h.failing ? 'FAILED' : h.items.some((i) => i.result === 'PARTIAL') ? 'PARTIAL' : 'SUCCEEDED');
   }
   h.status = deriveStatus(d, tallies);
-  h.dueAt = nextDue(d, tallies);
+  h.dueAt = nextDue(d, tallies, sweep);
 }
 
 /**
@@ -286,7 +290,7 @@ export function finish(d: Draft, status: 'SUCCEEDED' | 'FAILED' | 'STOPPED' | 'P
   d.emit({ type: 'finalize' });
 }
 
-function nextDue(d: Draft, tallies: Map<number, Tally>): number | undefined {
+function nextDue(d: Draft, tallies: Map<number, Tally>, swept: boolean): number | undefined {
   const h = d.head;
   const times: number[] = [];
   for (const [i] of tallies) {
@@ -296,6 +300,9 @@ function nextDue(d: Draft, tallies: Map<number, Tally>): number | undefined {
   }
   const inFlight = [...tallies.values()].some((t) => t.running > 0 || t.unchecked.length > 0);
   const hooks = d.effects.some((e) => e.type === 'prepareBatch' || e.type === 'finalizeBatch' || e.type === 'prepareOrder' || e.type === 'createRollback');
+  // a sweep re-emits everything owed: when it finds nothing, a fault's backoff has nothing left to retry
+  // (an order waiting days for its window must not wake every few seconds)
+  if (swept && !inFlight && !hooks && h.faults > 0 && h.faults < MAX_FAULTS) h.faults = 0;
   // the lease (or a fault's backoff) stands once set: steps that only record outcomes leave the head as it
   // was, and no stream of steps can postpone the sweep that finds lost work
   if (h.faults > 0 && h.faults < MAX_FAULTS) times.push(standingDeadline(d, Math.min(d.config.leaseMs, 1000 * 2 ** h.faults)));

@@ -51,8 +51,9 @@ export async function checkInvariants(w: World, orderIds: string[], statuses: Ma
   const finalVersion = new Map<string, { at: number; version: string }>();
   for (const { rec, tasks } of orders) {
     for (const t of tasks as Task[]) {
-      // a change that went through counts, even if its health check then failed it (and it was skipped or cancelled)
-      if (t.status !== 'SUCCEEDED' && !(t.changed && t.healthy === false)) continue;
+      // a change that went through counts, even if its health check then failed it (and it was skipped or
+      // cancelled), or a later attempt failed without touching the target again
+      if (t.status !== 'SUCCEEDED' && !t.changed) continue;
       const svc = rec.spec.items[t.item].serviceId;
       const key = `${svc}/${t.targetId}`;
       const prev = finalVersion.get(key);

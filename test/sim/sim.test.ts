@@ -10,7 +10,7 @@ import { runSeed } from './scenario.ts';
  * a retried target of an earlier batch was still running), 5269 (a target retried during the bake time
  * never ran), 9595 (an order stopping while its executor was unreachable showed STOPPING forever), 15161
  * (a late rollback-creation effect handed the locks to a rollback that had already finished) */
-const REGRESSIONS = [56, 146, 195, 2078, 2214, 4518, 1077, 2247, 4014, 4256, 5269, 9595, 15161, 17306];
+const REGRESSIONS = [56, 146, 195, 2078, 2214, 4518, 1077, 2247, 4014, 4256, 5269, 9595, 15161, 17306, 31220, 34391, 34680, 34901, 38673, 84207];
 
 const check = async (seed: number) => {
   const r = await runSeed(seed);
