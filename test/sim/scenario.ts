@@ -9,9 +9,9 @@ import { upsertService } from '../../shared/runtime/services.ts';
 import { submit } from '../../shared/runtime/submit.ts';
 import { tick } from '../../shared/runtime/ticker.ts';
 import { load } from '../../shared/runtime/worker.ts';
-import { openSqliteStore } from '../../shared/store/sqlite.ts';
 import type { Store } from '../../shared/store/store.ts';
 import { checkInvariants } from './invariants.ts';
+import { openerFor } from './stores.ts';
 import { Rng } from './rng.ts';
 import { CALM, SimCrash, World, type Chaos } from './world.ts';
 
@@ -30,14 +30,10 @@ export interface SeedOptions {
   steps?: number;
 }
 
-const sqliteMemory = async () => {
-  const store = openSqliteStore({ path: ':memory:' });
-  return { store, close: () => store.close() };
-};
 
 export async function runSeed(seed: number, opts: SeedOptions = {}): Promise<SeedResult> {
   const rng = new Rng(seed);
-  const { store, close } = await (opts.openStore ?? sqliteMemory)();
+  const { store, close } = await (opts.openStore ?? openerFor(seed))();
   const chaos: Chaos = {
     crash: rng.pick([0, 0.01, 0.03, 0.06]),
     duplicate: rng.pick([0, 0.1, 0.3]),
