@@ -87,8 +87,8 @@ describe('handler contracts (events/*.json replayed)', () => {
 
 describe('cloud mode end to end', () => {
   it('a multi-batch, two-priority plan reaches SUCCEEDED; invocations per order and row writes per target', async () => {
-    await api('PUT', '/v1/services/cdb', { executor: { type: 'simulated', latencyMs: 0 }, targets: fleet('db', 4) });
-    await api('PUT', '/v1/services/cweb', { executor: { type: 'simulated', latencyMs: 0 }, targets: fleet('web', 12) });
+    await api('PUT', '/v1/services/cdb', { executor: { type: 'simulated', latencyMs: 0 }, targets: fleet('db', 20) });
+    await api('PUT', '/v1/services/cweb', { executor: { type: 'simulated', latencyMs: 0 }, targets: fleet('web', 60) });
     const { rt } = await cloud.runtime();
     const before = { ...rt.store.stats(), inv: cloud.fc.stats.asyncInvocations, runs: cloud.fc.stats.workerRuns };
     const plan = `deployPlanItems:\n  - serviceId: cdb\n    priority: 2\n    deployment: HTTP_UPLOAD_DEPLOY\n    httpSrcUri: https://x/db.zip\n    version: "2"\n    batchNumber: 2\n  - serviceId: cweb\n    priority: 1\n    deployment: HTTP_UPLOAD_DEPLOY\n    httpSrcUri: https://x/web.zip\n    version: "2"\n    batchNumber: 3\n`;
@@ -98,11 +98,13 @@ describe('cloud mode end to end', () => {
     expect(o.status).toBe('SUCCEEDED');
     await cloud.fc.idle();
     const after = rt.store.stats();
-    const targets = 16;
+    const targets = 80;
     const invocations = cloud.fc.stats.asyncInvocations - before.inv;
     const writes = after.writes - before.writes;
     console.log(`cloud mode: ${invocations} worker invocations for 1 order of 5 batches; ${writes} row writes for ${targets} targets (${(writes / targets).toFixed(2)} per target)`);
-    expect(invocations).toBeLessThan(targets); // O(batches), not O(targets)
+    // O(batches), not O(targets): 5 batches take about 10 invocations, more when lease wake-ups of a loaded
+    // machine interleave, never one per target
+    expect(invocations).toBeLessThan(targets / 2);
     const web = (await api('GET', '/v1/services/cweb/targets')).body;
     expect(web.every((t: { version: string; changeCount: number }) => t.version === '2' && t.changeCount === 1)).toBe(true);
   });

@@ -113,7 +113,8 @@ describe('concurrent control commands over real HTTP', () => {
   it(`pause/resume/abort storms on three orders at once (${3 * CLIENTS} requests): the final state matches the audit log`, async () => {
     const ids: string[] = [];
     for (const svc of ['cc-storm-1', 'cc-storm-2', 'cc-storm-3']) {
-      await register(svc, { executor: { type: 'simulated', latencyMs: 30 }, targets: fleet(svc, 20) });
+      // 10 batches of a second each: the storms (240 requests) land while the order runs, however loaded the machine
+      await register(svc, { executor: { type: 'simulated', latencyMs: 1000 }, targets: fleet(svc, 20) });
       ids.push(await submit(svc, '    batchNumber: 10\n'));
     }
     for (const id of ids) await s.waitFor(`/v1/change-orders/${id}`, (b) => b.status === 'RUNNING');
