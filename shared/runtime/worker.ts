@@ -42,10 +42,7 @@ export async function step(rt: Runtime, orderId: string, inputs: Input[]): Promi
     const all = [...inputs];
     const pre = await resolveRollbackInput(rt, loaded);
     if (pre) all.push(pre);
-    // every decision already moves the order on; a trailing tick adds only the sweep of a deadline that
-    // has come (or of an order without one), so a step with inputs before its deadline goes without
-    const due = loaded.head.dueAt === undefined || rt.now() >= loaded.head.dueAt;
-    if (all.length === 0 || due) all.push({ type: 'tick' });
+    all.push({ type: 'tick' });
 
     let state = loaded;
     const effects: Effect[] = [];
