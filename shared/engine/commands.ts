@@ -137,9 +137,12 @@ function targetCommand(d: Draft, name: 'retry' | 'skip' | 'cancel', targetId: st
 
 /** a retried target reopens its service's current batch: it runs, and the batch's gates apply again */
 export function reopenBatch(ih: ItemHead): boolean {
-  if (ih.phase !== 'bake' && ih.phase !== 'wait' && ih.phase !== 'manual') return false;
+  if (!batchClosed(ih)) return false;
   ih.phase = 'tasks';
   ih.waitUntil = undefined;
   ih.batchFinishedAt[ih.batch] = null;
   return true;
 }
+
+/** the item's current batch has finished and waits (bake, batchWaitSeconds, or a continue) */
+export const batchClosed = (ih: ItemHead): boolean => ih.phase === 'bake' || ih.phase === 'wait' || ih.phase === 'manual';

@@ -1,7 +1,7 @@
 // decide(state, input, now) -> { state, effects }: the whole engine behind one pure function.
 // No I/O, no clock, no randomness: the runtime stores the decision, then carries out its effects.
 
-import { applyCommand, reopenBatch } from './commands.ts';
+import { applyCommand, batchClosed, reopenBatch } from './commands.ts';
 import { Draft, type EngineConfig } from './draft.ts';
 import type { Decision, HealthResult, Input, Outcome } from './io.ts';
 import { MAX_FAULTS, progress } from './progress.ts';
@@ -39,7 +39,7 @@ export function decide(state: OrderState, input: Input, now: number, config?: En
 function reopenRetried(d: Draft): void {
   if (isTerminal(d.head.status)) return;
   d.head.items.forEach((ih, item) => {
-    if (ih.phase !== 'bake' && ih.phase !== 'wait' && ih.phase !== 'manual') return;
+    if (!batchClosed(ih)) return;
     const open = d.storedTasks(item).find((t) => t.batch === ih.batch && (t.status === 'PENDING' || t.status === 'RUNNING'));
     if (open && reopenBatch(ih)) d.event('system', 'batchReopened', `${open.targetId} is ${open.status} (attempt ${open.attempt}): batch ${ih.batch + 1} runs again`, { serviceId: d.spec.items[item].serviceId, batch: ih.batch + 1, targetId: open.targetId });
   });

@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { runSeed } from './scenario.ts';
-import { closeStores, kindFor, sqliteMemory, tablestoreEmulated, type StoreKind } from './stores.ts';
+import { closeStores, kindFor, openerOf, type StoreKind } from './stores.ts';
 
 const { values } = parseArgs({ options: { seeds: { type: 'string', default: '200' }, seed: { type: 'string' }, from: { type: 'string', default: '1' }, store: { type: 'string', default: 'alternate' }, verbose: { type: 'boolean', default: false } } });
 const list = values.seed ? [Number(values.seed)] : Array.from({ length: Number(values.seeds) }, (_, i) => Number(values.from) + i);
@@ -14,7 +14,7 @@ const started = Date.now();
 let failed = 0;
 const outcomes = new Map<string, number>();
 for (const seed of list) {
-  const r = await runSeed(seed, { openStore: storeOf(seed) === 'sqlite' ? sqliteMemory : tablestoreEmulated });
+  const r = await runSeed(seed, { openStore: openerOf(storeOf(seed)) });
   for (const s of Object.values(r.orders)) outcomes.set(s, (outcomes.get(s) ?? 0) + 1);
   if (!r.ok || values.verbose) {
     console.log(`seed ${seed} (${storeOf(seed)}): ${r.ok ? 'ok' : 'FAILED'} orders=${JSON.stringify(r.orders)} crashes=${r.crashes} delivered=${r.delivered}`);

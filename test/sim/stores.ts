@@ -25,7 +25,8 @@ export const tablestoreEmulated: OpenStore = async () => {
   return { store, close: () => store.close() };
 };
 
-export const openerFor = (seed: number): OpenStore => (kindFor(seed) === 'sqlite' ? sqliteMemory : tablestoreEmulated);
+export const openerOf = (kind: StoreKind): OpenStore => (kind === 'sqlite' ? sqliteMemory : tablestoreEmulated);
+export const openerFor = (seed: number): OpenStore => openerOf(kindFor(seed));
 
 /** stops the shared emulator, if a seed started it */
 export async function closeStores(): Promise<void> {
