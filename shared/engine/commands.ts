@@ -122,6 +122,11 @@ function targetCommand(d: Draft, name: 'retry' | 'skip' | 'cancel', targetId: st
     if (task.status !== 'FAILED' && task.status !== 'CANCELLED') return refuse(d, 'TaskState', `only a FAILED or CANCELLED target can be retried; ${targetId} is ${task.status}`);
     const ih = d.head.items[item];
     if (ih.phase === 'done') return refuse(d, 'TaskState', `service ${serviceIdOf} has finished; submit a new change order for ${targetId}`);
+    // batch hooks (ESS: the batch's instances in Standby) hold a batch only while it runs: once it was
+    // finalized, or is being finalized, a retried target would change an instance back in service
+    if (d.spec.items[item].hooks?.batch && (batch < ih.batch || batchClosed(ih))) {
+      return refuse(d, 'TaskState', `batch ${batch + 1} of service ${serviceIdOf} has finished and left its batch hooks (ESS Standby); submit a new change order for ${targetId}`);
+    }
     reopenBatch(ih);
     next = { ...task, status: 'PENDING', attempt: task.attempt + 1, acked: false, message: 'retry requested', healthy: undefined, finishedAt: undefined };
   } else {

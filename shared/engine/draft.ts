@@ -24,6 +24,8 @@ export class Draft {
   specChanged = false;
   /** a command asked for everything in flight to be re-polled in this decision */
   sweep = false;
+  /** a batch hook is owed and not yet acknowledged: a sweep must come to ask again if it was lost */
+  hookOwed = false;
   reply?: Reply;
   private tasksCopied = false;
   private byItem?: Map<number, Task[]>;

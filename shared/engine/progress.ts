@@ -58,10 +58,9 @@ export function progress(d: Draft, swept: boolean): void {
   const tallies = new Map<number, Tally>();
   let loops = 0;
   // one pass can finish a batch and start the next, or finish a group and start the next one
-  while (advanceActiveGroup(d, tallies, swept, hooksDue) && loops++ < 1000) {
+  while (advanceActiveGroup(d, tallies, swept) && loops++ < 1000) {
     tallies.clear();
     swept = false;
-    hooksDue = true; // a new batch or group: its hooks are due now
   }
 
   const anyRunning = [...tallies.values()].some((t) => t.running > 0);
@@ -105,7 +104,7 @@ export function failurePaused(d: Draft, item: number, t: Tally): boolean {
 }
 
 /** returns true when something moved that may let more move (loop again) */
-function advanceActiveGroup(d: Draft, tallies: Map<number, Tally>, swept: boolean, hooksDue: boolean): boolean {
+function advanceActiveGroup(d: Draft, tallies: Map<number, Tally>, swept: boolean): boolean {
   const group = activeGroup(d);
   for (const i of group) {
     if (d.head.items[i].phase === 'pending') openItem(d, i);
@@ -122,7 +121,7 @@ function advanceActiveGroup(d: Draft, tallies: Map<number, Tally>, swept: boolea
     const ih = d.head.items[i];
     const t = tallies.get(i)!;
     if (ih.phase === 'tasks') {
-      if (canStart || retriesOnly) startTasks(d, i, t, hooksDue, retriesOnly);
+      if (canStart || retriesOnly) startTasks(d, i, t, swept, retriesOnly);
       // retried targets of earlier batches (and their health checks) finish before the item moves on
       const settled = t.batchDone && t.running === 0 && t.unchecked.length === 0 && t.startable.length === 0;
       if (settled && !d.head.failing && !failurePaused(d, i, t)) {
@@ -132,12 +131,12 @@ function advanceActiveGroup(d: Draft, tallies: Map<number, Tally>, swept: boolea
         if (spec.hooks?.batch || spec.bakeSeconds > 0) {
           ih.phase = 'bake';
           ih.waitUntil = d.now + spec.bakeSeconds * 1000;
-          if (spec.hooks?.batch) d.emit({ type: 'finalizeBatch', item: i, batch: ih.batch });
+          if (spec.hooks?.batch) askHook(d, i, 'finalizeBatch', true);
         } else moved = afterBatch(d, i) || moved;
       }
     } else if (ih.phase === 'bake') {
       const hooked = d.spec.items[i].hooks?.batch && (ih.finalizedBatch ?? -1) < ih.batch;
-      if (hooked && hooksDue) d.emit({ type: 'finalizeBatch', item: i, batch: ih.batch });
+      if (hooked) askHook(d, i, 'finalizeBatch', swept);
       if (!hooked && d.now >= (ih.waitUntil ?? 0)) moved = afterBatch(d, i) || moved;
     } else if (ih.phase === 'wait') {
       if (d.now >= (ih.waitUntil ?? 0) && canStart) moved = nextBatch(d, i) || moved;
@@ -155,7 +154,7 @@ function openItem(d: Draft, i: number): void {
   d.event('system', 'serviceStarted', `service ${d.spec.items[i].serviceId} started`, { serviceId: d.spec.items[i].serviceId });
 }
 
-function startTasks(d: Draft, i: number, t: Tally, hooksDue: boolean, retriesOnly: boolean): void {
+function startTasks(d: Draft, i: number, t: Tally, swept: boolean, retriesOnly: boolean): void {
   const spec = d.spec.items[i];
   const ih = d.head.items[i];
   // a batch starts only inside its rollout window; once started, a closing window never cuts it off
@@ -172,7 +171,7 @@ function startTasks(d: Draft, i: number, t: Tally, hooksDue: boolean, retriesOnl
     ih.windowWait = undefined;
   }
   if (spec.hooks?.batch && (ih.preparedBatch ?? -1) < ih.batch) {
-    if (hooksDue) d.emit({ type: 'prepareBatch', item: i, batch: ih.batch });
+    askHook(d, i, 'prepareBatch', swept);
     return;
   }
   const limit = spec.containerExecMethod === 'SEQUENTIAL' ? 1 : spec.maxConcurrency > 0 ? spec.maxConcurrency : Infinity;
@@ -197,6 +196,20 @@ function startTasks(d: Draft, i: number, t: Tally, hooksDue: boolean, retriesOnl
     if (ih.batchStartedAt[task.batch] == null) ih.batchStartedAt[task.batch] = d.now;
   }
   if (started.size) t.startable = t.startable.filter((x) => !started.has(x));
+}
+
+/**
+ * A batch hook is asked for in the decision where it falls due, whatever input brought that decision (an
+ * acknowledged prepareOrder, a resume, a continue), and again on every sweep until it is acknowledged: the
+ * lease's deadline stands meanwhile, so a lost call is retried at the lease's pace and never in a hot loop.
+ */
+function askHook(d: Draft, i: number, type: 'prepareBatch' | 'finalizeBatch', sweep: boolean): void {
+  const ih = d.head.items[i];
+  const asked = `${type}:${ih.batch}`;
+  d.hookOwed = true;
+  if (!sweep && ih.hookAsked === asked) return;
+  ih.hookAsked = asked;
+  d.emit({ type, item: i, batch: ih.batch });
 }
 
 function applyFailurePolicy(d: Draft, i: number, t: Tally): void {
@@ -299,7 +312,7 @@ function nextDue(d: Draft, tallies: Map<number, Tally>, swept: boolean): number 
     if (ih.phase === 'tasks' && typeof ih.windowWait === 'number') times.push(ih.windowWait);
   }
   const inFlight = [...tallies.values()].some((t) => t.running > 0 || t.unchecked.length > 0);
-  const hooks = d.effects.some((e) => e.type === 'prepareBatch' || e.type === 'finalizeBatch' || e.type === 'prepareOrder' || e.type === 'createRollback');
+  const hooks = d.hookOwed || d.effects.some((e) => e.type === 'prepareOrder' || e.type === 'createRollback');
   // a sweep re-emits everything owed: when it finds nothing, a fault's backoff has nothing left to retry
   // (an order waiting days for its window must not wake every few seconds)
   if (swept && !inFlight && !hooks && h.faults > 0 && h.faults < MAX_FAULTS) h.faults = 0;

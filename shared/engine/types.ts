@@ -156,6 +156,8 @@ export interface ItemHead {
   /** batch hooks acknowledged: the last batch prepared and the last batch finalized (-1: none) */
   preparedBatch?: number;
   finalizedBatch?: number;
+  /** the batch hook last asked for ('prepareBatch:2'): asked once when it falls due, again on sweeps */
+  hookAsked?: string;
   batchStartedAt: (number | null)[];
   batchFinishedAt: (number | null)[];
 }

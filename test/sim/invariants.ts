@@ -37,6 +37,16 @@ export async function checkInvariants(w: World, orderIds: string[], statuses: Ma
     for (const a of accepted.filter((x) => x.orderId === id)) if (!byNonce.has(a.nonce)) fail(`${id}: accepted command ${a.name} (${a.nonce}) left no audit event`);
     for (const [n, types] of byNonce) if (new Set(types).size !== types.length) fail(`${id}: command ${n} applied twice (${types.join(', ')})`);
     if (statuses.get(id) !== rec.head.status) fail(`${id}: last observed ${statuses.get(id)}, stored ${rec.head.status}`);
+    // an order that prepared its services (ESS: suspended processes) finalized them once it ended
+    if (w.hooks && isTerminal(rec.head.status)) {
+      for (const item of rec.spec.items) {
+        const k = `${id}/${item.serviceId}`;
+        if (item.hooks?.order && w.hooked.prepared.has(k) && !w.hooked.finalized.has(k)) fail(`${id}: ${item.serviceId} was prepared but never finalized`);
+        // a batch is released by its own finalizeBatch, or (an order that stopped mid-batch) by finalizeOrder
+        const released = (b: number) => w.hooked.finalized.has(`${k}/${b}`) || (item.hooks?.order && w.hooked.finalized.has(k));
+        for (let b = 0; b < item.batches.length; b++) if (w.hooked.prepared.has(`${k}/${b}`) && !released(b)) fail(`${id}: ${item.serviceId} batch ${b + 1} was prepared but never released`);
+      }
+    }
   }
 
   // no target changed twice for one attempt, nor by an attempt the orchestrator did not start

@@ -22,12 +22,16 @@ export interface SeedResult {
   orders: Record<string, OrderStatus>;
   crashes: number;
   delivered: number;
+  /** executor hook calls that went through (prepare and finalize, order and batch), when the seed has hooks */
+  hookCalls: number;
   log: string[];
 }
 
 export interface SeedOptions {
   openStore?: () => Promise<{ store: Store; close: () => Promise<void> }>;
   steps?: number;
+  /** the fleet's executor has order and batch hooks, like an ESS scaling group's */
+  hooks?: boolean;
 }
 
 
@@ -41,7 +45,7 @@ export async function runSeed(seed: number, opts: SeedOptions = {}): Promise<See
     fault: rng.pick([0, 0.02, 0.1]),
     race: rng.pick([0, 0.1, 0.3]),
   };
-  const w = new World(rng, store, chaos);
+  const w = new World(rng, store, chaos, opts.hooks ?? false);
   const statuses = new Map<string, OrderStatus>();
   const accepted: { nonce: string; orderId: string; name: string }[] = [];
   let nonce = 0;
@@ -133,7 +137,7 @@ export async function runSeed(seed: number, opts: SeedOptions = {}): Promise<See
   } finally {
     await close();
   }
-  return { seed, ok: w.violations.length === 0, violations: w.violations, orders: Object.fromEntries(statuses), crashes: w.crashes, delivered: w.dispatcher.delivered, log: w.log };
+  return { seed, ok: w.violations.length === 0, violations: w.violations, orders: Object.fromEntries(statuses), crashes: w.crashes, delivered: w.dispatcher.delivered, hookCalls: w.hooked.prepared.size + w.hooked.finalized.size, log: w.log };
 }
 
 function randomCommand(rng: Rng, targets: string[], status: OrderStatus): Command {

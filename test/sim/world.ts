@@ -135,6 +135,7 @@ function flakyExecutors(world: World, fleet: Store): ExecutorRegistry {
       ...inner,
       type,
       start: flaky(async (t) => {
+        if (world.hooks) await checkPrepared(world, fleet, t);
         const target = await fleet.getTarget(t.service.id, t.targetId);
         const inflight = (target?.state as { inflight?: { key: string } } | undefined)?.inflight;
         if (inflight && inflight.key !== t.idempotencyKey) world.violation(`two attempts at once on ${t.targetId}: ${inflight.key} and ${t.idempotencyKey}`);
@@ -145,6 +146,7 @@ function flakyExecutors(world: World, fleet: Store): ExecutorRegistry {
       }),
       poll: flaky((t) => inner.poll(t)),
       checkHealth: inner.checkHealth?.bind(inner),
+      ...(world.hooks ? hooksFor(world) : {}),
     };
     made.set(type, e);
     return e;
@@ -152,11 +154,42 @@ function flakyExecutors(world: World, fleet: Store): ExecutorRegistry {
   return registry;
 }
 
+/**
+ * Order and batch hooks like those of ESS scaling groups (suspend processes, Standby in and out): they fail
+ * like any executor call, and they record what was prepared and finalized so that a start can be checked
+ * against them.
+ */
+function hooksFor(world: World): Pick<Executor, 'prepareOrder' | 'finalizeOrder' | 'prepareBatch' | 'finalizeBatch'> {
+  const call = (what: string, record: () => void) => async () => {
+    if (world.chaos.fault > 0 && world.rng.chance(world.chaos.fault)) throw new ExecutorFault(`simulated: ${what} ETIMEDOUT`);
+    record();
+  };
+  return {
+    prepareOrder: (order, item) => call('prepareOrder', () => world.hooked.prepared.add(`${order.id}/${item.serviceId}`))(),
+    finalizeOrder: (order, item) => call('finalizeOrder', () => world.hooked.finalized.add(`${order.id}/${item.serviceId}`))(),
+    prepareBatch: (order, item, batch) => call('prepareBatch', () => world.hooked.prepared.add(`${order.id}/${item.serviceId}/${batch}`))(),
+    finalizeBatch: (order, item, batch) => call('finalizeBatch', () => world.hooked.finalized.add(`${order.id}/${item.serviceId}/${batch}`))(),
+  };
+}
+
+/** a task of an item with hooks starts only after its order and its batch were prepared */
+async function checkPrepared(world: World, store: Store, t: TaskSpec): Promise<void> {
+  const rec = await store.getOrder(t.orderId);
+  const [item, batch] = t.key.split('/').map(Number);
+  const hooks = rec?.spec.items[item]?.hooks;
+  const svc = t.service.id;
+  if (hooks?.order && !world.hooked.prepared.has(`${t.orderId}/${svc}`)) world.violation(`${t.key} of ${t.orderId} started before its order was prepared`);
+  if (hooks?.batch && !world.hooked.prepared.has(`${t.orderId}/${svc}/${batch}`)) world.violation(`${t.key} of ${t.orderId} started before batch ${batch + 1} was prepared`);
+  if (hooks?.batch && world.hooked.finalized.has(`${t.orderId}/${svc}/${batch}`)) world.violation(`${t.key} of ${t.orderId} started after batch ${batch + 1} was finalized`);
+}
+
 export class World {
   now = Date.UTC(2026, 10, 23, 2, 0, 0); // Monday 10:00 in Shanghai
   chaos: Chaos;
   crashes = 0;
   readonly ledger: Ledger = new Map();
+  /** executor hooks (when the seed has them): what was prepared and finalized, by order/service[/batch] */
+  readonly hooked = { prepared: new Set<string>(), finalized: new Set<string>() };
   readonly violations: string[] = [];
   readonly log: string[] = [];
   readonly dispatcher: SimDispatcher;
@@ -168,6 +201,7 @@ export class World {
     readonly rng: Rng,
     readonly rawStore: Store,
     chaos: Chaos,
+    readonly hooks = false,
     leaseMs = 5_000,
   ) {
     this.chaos = chaos;
