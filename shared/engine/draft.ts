@@ -29,6 +29,8 @@ export class Draft {
   reply?: Reply;
   private tasksCopied = false;
   private byItem?: Map<number, Task[]>;
+  /** where each indexed task sits in its item's list: replacing one is O(1), not a scan */
+  private slot?: Map<string, number>;
 
   constructor(
     state: OrderState,
@@ -70,10 +72,15 @@ export class Draft {
     const had = this.tasks[task.key] !== undefined;
     this.tasks[task.key] = task;
     this.changedKeys.add(task.key);
-    const list = this.byItem?.get(task.item);
-    if (list) {
-      if (had) list[list.findIndex((t) => t.key === task.key)] = task;
-      else list.push(task);
+    if (this.byItem && this.slot) {
+      let list = this.byItem.get(task.item);
+      if (!list) this.byItem.set(task.item, (list = []));
+      const at = had ? this.slot.get(task.key) : undefined;
+      if (at !== undefined) list[at] = task;
+      else {
+        this.slot.set(task.key, list.length);
+        list.push(task);
+      }
     }
   }
 
@@ -88,9 +95,11 @@ export class Draft {
     if (!this.byItem) {
       // indexed once per decision: rules ask for an item's tasks many times over
       this.byItem = new Map();
+      this.slot = new Map();
       for (const t of Object.values(this.tasks)) {
         let list = this.byItem.get(t.item);
         if (!list) this.byItem.set(t.item, (list = []));
+        this.slot.set(t.key, list.length);
         list.push(t);
       }
     }

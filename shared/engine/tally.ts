@@ -24,7 +24,6 @@ export function tally(d: Draft, item: number): Tally {
   const head = d.head.items[item];
   const checks = spec.healthCheck !== undefined;
   const out: Tally = { running: 0, failed: 0, blemished: false, unchecked: [], startable: [], batchDone: true };
-  const seen = new Set<string>();
   const count = (t: Task, current: boolean) => {
     // a stored PENDING task of a later batch (a retried cancel) waits for its batch
     if (t.status === 'RUNNING') out.running++;
@@ -34,12 +33,9 @@ export function tally(d: Draft, item: number): Tally {
     if (t.status === 'PENDING' && (current || t.batch < head.batch)) out.startable.push(t);
     if (current && (!isSettled(t) || (checks && t.status === 'SUCCEEDED' && t.healthy === undefined))) out.batchDone = false;
   };
-  if (head.phase !== 'pending') {
-    for (const t of d.batchTasks(item, head.batch)) {
-      seen.add(t.key);
-      count(t, true);
-    }
-  }
-  for (const t of d.storedTasks(item)) if (!seen.has(t.key)) count(t, false);
+  // the current batch's tasks (stored or not yet), then every other stored task
+  const current = head.phase === 'pending' ? -1 : head.batch;
+  if (current >= 0) for (const t of d.batchTasks(item, current)) count(t, true);
+  for (const t of d.storedTasks(item)) if (t.batch !== current) count(t, false);
   return out;
 }

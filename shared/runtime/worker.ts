@@ -43,6 +43,7 @@ export async function step(rt: Runtime, orderId: string, inputs: Input[]): Promi
     const pre = await resolveRollbackInput(rt, loaded);
     if (pre) all.push(pre);
     all.push({ type: 'tick' });
+    const ahead = (s: OrderState) => s.head.dueAt !== undefined && rt.now() < s.head.dueAt;
 
     let state = loaded;
     const effects: Effect[] = [];
@@ -52,7 +53,10 @@ export async function step(rt: Runtime, orderId: string, inputs: Input[]): Promi
     let dirty = false;
     let headChanged = false;
     let specChanged = false;
-    for (const input of all) {
+    for (const [n, input] of all.entries()) {
+      // every decision moves the order on; the trailing tick adds only a sweep, which is owed when a
+      // deadline has come (before or after the inputs) or when none is set; otherwise it is skipped
+      if (n === all.length - 1 && n > 0 && ahead(loaded) && ahead(state)) break;
       const d = decide(state, input, rt.now(), rt.engine);
       state = d.state;
       effects.push(...d.effects);
