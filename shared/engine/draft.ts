@@ -69,13 +69,12 @@ export class Draft {
       this.tasks = { ...this.tasks };
       this.tasksCopied = true;
     }
-    const had = this.tasks[task.key] !== undefined;
     this.tasks[task.key] = task;
     this.changedKeys.add(task.key);
     if (this.byItem && this.slot) {
       let list = this.byItem.get(task.item);
       if (!list) this.byItem.set(task.item, (list = []));
-      const at = had ? this.slot.get(task.key) : undefined;
+      const at = this.slot.get(task.key);
       if (at !== undefined) list[at] = task;
       else {
         this.slot.set(task.key, list.length);

@@ -42,8 +42,11 @@ export async function step(rt: Runtime, orderId: string, inputs: Input[]): Promi
     const all = [...inputs];
     const pre = await resolveRollbackInput(rt, loaded);
     if (pre) all.push(pre);
-    all.push({ type: 'tick' });
     const ahead = (s: OrderState) => s.head.dueAt !== undefined && rt.now() < s.head.dueAt;
+    // a deadline that had come when the step began is swept by its tick, even though the inputs' decisions
+    // set a new one: otherwise inputs that keep arriving after it would postpone the sweep a lease each time
+    const came = loaded.head.dueAt !== undefined && !ahead(loaded);
+    all.push({ type: 'tick', ...(came ? { sweep: true } : {}) });
 
     let state = loaded;
     const effects: Effect[] = [];

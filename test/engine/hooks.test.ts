@@ -39,7 +39,7 @@ describe('order and batch hooks', () => {
     expect(h.send({ type: 'batchFinalized', item: 0, batch: 0 }).effects).toEqual([{ type: 'prepareBatch', item: 0, batch: 1 }]);
   });
 
-  it('asks for the current batch hook when a resume lets the order run again', () => {
+  it('asks for the next batch hook in the decision where continue releases that batch', () => {
     const h = new Harness(order([item('web', targets('t', 1, 1), { ...hooked, batchPauseOption: 'EveryBatchPause' })]));
     h.tick();
     h.send({ type: 'prepared' });
